@@ -1,0 +1,1 @@
+"""Kho: provincial data warehouse, data-sharing platform and open-data catalogue."""

@@ -1,0 +1,1 @@
+"""Dagster code location of Kho: ingestion, dbt models, quality checks and publication."""
