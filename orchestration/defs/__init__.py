@@ -1,0 +1,1 @@
+"""Autoloaded Dagster definitions: one folder per sector system, plus dbt and publication."""
