@@ -7,6 +7,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from fastapi.responses import HTMLResponse
 
+from api.access import ANONYMOUS, can_see_dataset
 from api.engine import ParquetEngine
 from api.routes import datasets
 from catalog.store import CatalogStore
@@ -40,7 +41,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             f'<li><a href="/api/v1/datasets/{d["name"]}">{d["title_vi"]}</a> '
             f'<small>({d["title_en"]})</small></li>'
             for d in app.state.store.list_datasets()
-            if d["access_level"] in datasets.VISIBLE_ACCESS_LEVELS and d["current_version"]
+            if can_see_dataset(ANONYMOUS, d) and d["current_version"]
         )
         return (
             '<!doctype html><html lang="vi"><head><meta charset="utf-8"><title>Kho dữ liệu tỉnh</title></head>'

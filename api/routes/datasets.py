@@ -1,7 +1,7 @@
 """REST routes over published datasets: `/api/v1/datasets` and `/api/v1/datasets/{name}/rows`.
 
-Until access control lands (issue "Data API"), only open datasets are visible; shared and private
-datasets answer 404 exactly like unknown ones, so their existence is not revealed.
+Visibility comes from `api.access` (the one place access is decided): a dataset the caller may not
+see answers 404 exactly like an unknown one, so its existence is not revealed.
 """
 
 from __future__ import annotations
@@ -10,12 +10,11 @@ from typing import Any
 
 from fastapi import APIRouter, HTTPException, Query, Request
 
-from catalog.store import CatalogStore
+from api.access import ANONYMOUS, Principal, can_see_dataset
 from api.engine import ParquetEngine
+from catalog.store import CatalogStore
 
 router = APIRouter(prefix="/api/v1", tags=["datasets"])
-
-VISIBLE_ACCESS_LEVELS = {"open"}
 
 
 def _store(request: Request) -> CatalogStore:
@@ -26,9 +25,14 @@ def _engine(request: Request) -> ParquetEngine:
     return request.app.state.engine
 
 
+def principal_of(request: Request) -> Principal:
+    """The caller, as authenticated by the access middleware (anonymous when no token was sent)."""
+    return getattr(request.state, "principal", ANONYMOUS)
+
+
 def _dataset_or_404(request: Request, name: str) -> dict[str, Any]:
     dataset = _store(request).get_dataset(name)
-    if dataset is None or dataset["access_level"] not in VISIBLE_ACCESS_LEVELS or not dataset["current_version"]:
+    if dataset is None or not can_see_dataset(principal_of(request), dataset) or not dataset["current_version"]:
         raise HTTPException(status_code=404, detail=f"dataset {name!r} not found")
     return dataset
 
@@ -51,8 +55,8 @@ def _summary(request: Request, dataset: dict[str, Any]) -> dict[str, Any]:
 
 @router.get("/datasets", summary="List published datasets")
 def list_datasets(request: Request) -> dict[str, Any]:
-    rows = [d for d in _store(request).list_datasets()
-            if d["access_level"] in VISIBLE_ACCESS_LEVELS and d["current_version"]]
+    principal = principal_of(request)
+    rows = [d for d in _store(request).list_datasets() if can_see_dataset(principal, d) and d["current_version"]]
     return {"datasets": [_summary(request, d) for d in rows], "count": len(rows)}
 
 
