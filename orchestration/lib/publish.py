@@ -45,11 +45,11 @@ class PublishOutcome:
 
 
 def published_models(manifest_path: Path) -> list[PublishedModel]:
-    """Read the datasets to publish (models with `meta.kho.dataset: true`) from dbt's manifest."""
+    """Read the datasets to publish (models or seeds with `meta.kho.dataset: true`) from dbt's manifest."""
     manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
     models = []
     for node in manifest["nodes"].values():
-        if node["resource_type"] != "model":
+        if node["resource_type"] not in ("model", "seed"):
             continue
         kho = (node.get("config", {}).get("meta") or node.get("meta") or {}).get("kho") or {}
         if not kho.get("dataset"):
