@@ -1,5 +1,8 @@
 """Resources shared by every asset of the code location."""
 
+import sys
+from pathlib import Path
+
 import dagster as dg
 from dagster_dbt import DbtCliResource
 
@@ -12,6 +15,8 @@ def resources() -> dg.Definitions:
     return dg.Definitions(
         resources={
             "kho": KhoPaths.from_settings(),
-            "dbt": DbtCliResource(project_dir=kho_dbt_project()),
+            # The dbt of this virtual environment, whether or not the venv is on PATH.
+            "dbt": DbtCliResource(project_dir=kho_dbt_project(),
+                                  dbt_executable=str(Path(sys.executable).with_name("dbt"))),
         }
     )

@@ -1,6 +1,5 @@
 """Factory for the ingestion assets: one Dagster asset per source table of a registry system."""
 
-from __future__ import annotations
 
 import dagster as dg
 
@@ -39,7 +38,6 @@ def _build_table_asset(system: System, table: Table) -> dg.AssetsDefinition:
         },
         pool=WAREHOUSE_POOL,
         retry_policy=_RETRY,
-        name=f"raw_{system.name}__{table.name}",
     )
     def _ingest(context: dg.AssetExecutionContext, kho: KhoPaths) -> dg.MaterializeResult:
         from pathlib import Path

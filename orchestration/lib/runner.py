@@ -40,7 +40,10 @@ def run_pipeline(
 ) -> RunSummary:
     configure_dagster_env(settings)
     settings.ensure_dirs()
-    from orchestration.definitions import defs  # import after the environment is set
+    from orchestration.defs.dbt.project import parse_dbt_project
+
+    parse_dbt_project()
+    from orchestration.definitions import defs  # import after the environment is set and dbt parsed
 
     definitions = defs()
     job = definitions.resolve_job_def("kho_pipeline")

@@ -7,11 +7,23 @@ from dagster_dbt import DbtProject
 from kho.settings import PROJECT_ROOT
 
 
+def _project() -> DbtProject:
+    return DbtProject(project_dir=PROJECT_ROOT, profiles_dir=PROJECT_ROOT, target="dev")
+
+
+def parse_dbt_project() -> None:
+    """Re-parse the dbt project into target/manifest.json so changed models are picked up.
+
+    `kho run` calls this before loading the definitions; `dagster dev` does it through prepare_if_dev.
+    """
+    project = _project()
+    project.preparer.prepare(project)
+
+
 @cache
 def kho_dbt_project() -> DbtProject:
-    project = DbtProject(project_dir=PROJECT_ROOT, profiles_dir=PROJECT_ROOT, target="dev")
-    # `dagster dev` re-parses on change; elsewhere (kho run, tests, CI) parse once if no manifest yet.
+    project = _project()
     project.prepare_if_dev()
-    if not project.manifest_path.exists():
+    if not project.manifest_path.exists():  # a fresh clone: parse once
         project.preparer.prepare(project)
     return project
