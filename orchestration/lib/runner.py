@@ -74,7 +74,7 @@ def run_pipeline(
         on_progress(succeeded + failed, total_steps, "")
     published = {}
     for event in result.get_asset_materialization_events():
-        mat = event.asset_materialization
+        mat = event.materialization
         if mat and mat.asset_key.path[0] == "published":
             meta = mat.metadata
             published[mat.asset_key.path[-1]] = f'{meta["status"].value} {meta["version"].value}'
