@@ -1,8 +1,5 @@
 """Resources shared by every asset of the code location."""
 
-import sys
-from pathlib import Path
-
 import dagster as dg
 from dagster_dbt import DbtCliResource
 
@@ -15,8 +12,6 @@ def resources() -> dg.Definitions:
     return dg.Definitions(
         resources={
             "kho": KhoPaths.from_settings(),
-            # The dbt of this virtual environment, whether or not the venv is on PATH.
-            "dbt": DbtCliResource(project_dir=kho_dbt_project(),
-                                  dbt_executable=str(Path(sys.executable).with_name("dbt"))),
+            "dbt": DbtCliResource(project_dir=kho_dbt_project()),
         }
     )

@@ -64,7 +64,11 @@ def run_pipeline(
     watcher = threading.Thread(target=_watch, daemon=True)
     watcher.start()
     try:
-        result = job.execute_in_process(instance=instance, run_id=run_id, raise_on_error=False)
+        # The console shows the progress bar; the full event log stays in the instance (Dagster UI).
+        result = job.execute_in_process(
+            instance=instance, run_id=run_id, raise_on_error=False,
+            run_config={"loggers": {"console": {"config": {"log_level": "WARNING"}}}},
+        )
     finally:
         done.set()
         watcher.join()
