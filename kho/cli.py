@@ -12,11 +12,13 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+from kho.cli_access import access_app
 from kho.settings import PROJECT_ROOT, get_settings
 
 app = typer.Typer(help="Kho — kho dữ liệu tỉnh: provincial data warehouse and open-data catalogue.",
                   no_args_is_help=True, add_completion=False)
 console = Console(stderr=True)
+app.add_typer(access_app)  # kho agency | token | grant | audit
 
 
 def _progress() -> Progress:
@@ -67,7 +69,10 @@ def simulate(
 
 
 @app.command()
-def run() -> None:
+def run(
+    full_refresh: Annotated[bool, typer.Option(
+        "--full-refresh", help="Reload every source table from scratch instead of incrementally")] = False,
+) -> None:
     """Run the whole pipeline once, in-process: ingest → dbt build → checks → publish."""
     from orchestration.lib.runner import run_pipeline
 
@@ -78,7 +83,7 @@ def run() -> None:
         def on_progress(done: int, total: int, step: str) -> None:
             progress.update(task, completed=done, total=total, description=f"pipeline {step}".strip())
 
-        summary = run_pipeline(settings, on_progress=on_progress)
+        summary = run_pipeline(settings, on_progress=on_progress, full_refresh=full_refresh)
     for dataset, state in sorted(summary.published.items()):
         console.print(f"  {dataset}: {state}")
     if not summary.success:

@@ -10,7 +10,7 @@ from typing import Any
 
 from fastapi import APIRouter, HTTPException, Query, Request
 
-from api.access import ANONYMOUS, Principal, can_see_dataset
+from api.access import ANONYMOUS, Principal, audit_access, can_see_dataset, mask_rows, masked_columns
 from api.engine import ParquetEngine
 from catalog.store import CatalogStore
 
@@ -89,5 +89,8 @@ def dataset_rows(
         rows = [dict(zip(columns, r)) for r in rel.fetchall()]
     finally:
         cur.close()
+    masked = masked_columns(principal_of(request), dataset, version.schema["columns"])
+    rows = mask_rows(rows, masked)
+    audit_access(request, name, version.version, rows_returned=len(rows))
     return {"dataset": name, "version": version.version, "total": version.row_count,
-            "limit": limit, "offset": offset, "columns": columns, "rows": rows}
+            "limit": limit, "offset": offset, "columns": columns, "rows": rows, "masked_columns": sorted(masked)}
