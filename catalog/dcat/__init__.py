@@ -1,0 +1,1 @@
+"""DCAT-AP 3 metadata of the catalogue (rdflib graphs: Turtle, JSON-LD, RDF/XML)."""
