@@ -26,6 +26,7 @@ from api.access.models import create_access_schema
 from api.access.tokens import issue_token
 from catalog.store import CatalogStore, DatasetMeta
 from orchestration.lib.publish import PublishedModel, publish_model
+from tests.catalog.fixtures import NoUpstream, checks
 
 OWNER = "000.00.03.H11"  # owns shared_ds and private_ds
 OPEN_OWNER = "000.00.01.H11"
@@ -75,7 +76,9 @@ def base_catalogue(tmp_path_factory: pytest.TempPathFactory) -> Catalogue:
                            access_level=spec["access"], owner_code=spec["owner"], owner_name=f"Agency {spec['owner']}",
                            primary_key=["id"])
         columns = {col: {"pii": cls} for col, cls in spec["pii"].items()}
-        publish_model(con, store, published, PublishedModel(meta=meta, relation=f'"main"."{name}"', columns=columns))
+        rows = con.execute(f"SELECT count(*) FROM {name}").fetchone()[0]
+        publish_model(con, store, published, PublishedModel(meta=meta, relation=f'"main"."{name}"', columns=columns),
+                      NoUpstream(), checks(name, rows))
     con.close()
     store.engine.dispose()
     assert not Path(f"{db_file}-wal").exists() or Path(f"{db_file}-wal").stat().st_size == 0

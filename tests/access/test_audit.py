@@ -24,16 +24,16 @@ def test_non_anonymous_data_access_is_recorded(env) -> None:
     client = env.client()
     log = AuditLog(env.engine)
     before = dt.datetime.now(dt.UTC).replace(tzinfo=None)
-    assert client.get("/api/v1/datasets/open_ds/rows?limit=2").status_code == 200  # anonymous
+    assert client.get("/api/v1/datasets/open_ds/rows?_size=2").status_code == 200  # anonymous
     assert log.tail() == []
-    response = client.get("/api/v1/datasets/private_ds/rows?limit=3&offset=1", headers=env.headers("granted"))
+    response = client.get("/api/v1/datasets/private_ds/rows?_size=3&so_tien__gte=1", headers=env.headers("granted"))
     assert response.status_code == 200
     [entry] = log.tail()
     assert entry.seq == 1 and entry.prev_hash == GENESIS
     assert entry.agency_code == PERSONAS["granted"][0] and entry.role == "agency"
     assert entry.token_id == env.token_ids["granted"]
     assert entry.dataset == "private_ds" and entry.version == response.json()["version"]
-    assert entry.params == {"limit": "3", "offset": "1"}
+    assert entry.params == {"_size": "3", "so_tien__gte": "1"}
     assert entry.rows_returned == 3 and entry.status == 200
     assert entry.action == "GET /api/v1/datasets/private_ds/rows"
     assert entry.client_ip == "testclient"
@@ -42,10 +42,10 @@ def test_non_anonymous_data_access_is_recorded(env) -> None:
 
 def test_filters_are_recorded_and_credentials_in_urls_are_not(env) -> None:
     client = env.client()
-    url = "/api/v1/datasets/open_ds/rows?limit=1&limit=2&api_key=kho_secret&xa=Mường%20Phăng"
+    url = "/api/v1/datasets/open_ds/rows?dan_so__gte=1&dan_so__gte=2&api_key=kho_secret&ten_xa=Xã%20Mường%20Phăng"
     assert client.get(url, headers=env.headers("owner")).status_code == 200
     [entry] = AuditLog(env.engine).tail()
-    assert entry.params == {"limit": ["1", "2"], "api_key": "[redacted]", "xa": "Mường Phăng"}
+    assert entry.params == {"dan_so__gte": ["1", "2"], "api_key": "[redacted]", "ten_xa": "Xã Mường Phăng"}
     assert verify_chain(env.engine).ok
 
 
@@ -343,6 +343,7 @@ def test_the_app_on_postgres_authenticates_and_audits(pg_engine, base_catalogue,
     from catalog.store import CatalogStore, DatasetMeta
     from orchestration.lib.publish import PublishedModel, publish_model
     from tests.access.conftest import DATASETS, Env
+    from tests.catalog.fixtures import NoUpstream, checks
 
     url = pg_engine.url.render_as_string(hide_password=False)
     store = CatalogStore(url)
@@ -354,8 +355,10 @@ def test_the_app_on_postgres_authenticates_and_audits(pg_engine, base_catalogue,
     con.execute(f"CREATE TABLE shared_ds AS {spec['sql']}")
     meta = DatasetMeta(name="shared_ds", title_vi="t", title_en="t", access_level="shared", owner_code="o",
                        owner_name="o", primary_key=["id"])
+    rows = con.execute("SELECT count(*) FROM shared_ds").fetchone()[0]
     publish_model(con, store, published, PublishedModel(meta, '"main"."shared_ds"',
-                                                        {c: {"pii": k} for c, k in spec["pii"].items()}))
+                                                        {c: {"pii": k} for c, k in spec["pii"].items()}),
+                  NoUpstream(), checks("shared_ds", rows))
     add_agency(pg_engine, "000.00.05.H11", "Sở Y tế")
     add_grant(pg_engine, "000.00.05.H11", "shared_ds", personal_data=True, granted_by="test")
     token = issue_token(pg_engine, "000.00.05.H11").token

@@ -80,7 +80,7 @@ def test_token_issue_validates(env) -> None:
 def test_audit_verify_and_tail(env) -> None:
     client = env.client()
     for persona in ("owner", "granted", "admin"):
-        client.get("/api/v1/datasets/private_ds/rows?limit=2", headers=env.headers(persona))
+        client.get("/api/v1/datasets/private_ds/rows?_size=2", headers=env.headers(persona))
     verified = kho("audit", "verify")
     anchor = verified.stdout.strip()
     assert anchor.startswith("3:") and "intact" in verified.stderr

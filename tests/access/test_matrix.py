@@ -71,6 +71,87 @@ def _rest_rows(client: TestClient, headers: dict, dataset: str) -> list[dict]:
     return rows
 
 
+ROWS_QUERY = "/api/v1/datasets/{}/rows?id__gte=1&_sort_desc=id&_facet=id&_extra=count&_size=1000"
+
+
+def _answered(url: str) -> Callable[[TestClient, dict, str], bool]:
+    """Like `_get_url`, for a request that may be refused as a bad request once the dataset is visible
+    (`_search` on a dataset whose only text columns are masked for the caller answers 400)."""
+    def visible(client: TestClient, headers: dict, dataset: str) -> bool:
+        response = client.get(url.format(dataset), headers=headers)
+        if response.status_code == 404:
+            _same_as_missing(client, headers, url, dataset)
+            return False
+        assert response.status_code in (200, 400), response.text
+        if response.status_code == 400:
+            assert response.json()["param"] == "_search"
+        return True
+
+    return visible
+
+
+def _rest_query_rows(client: TestClient, headers: dict, dataset: str) -> list[dict]:
+    response = client.get(ROWS_QUERY.format(dataset), headers=headers)
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["count"] == len(body["rows"]) and body["facets"][0]["column"] == "id"
+    return body["rows"]
+
+
+def _export_rows(kind: str) -> Callable[[TestClient, dict, str], list[dict]]:
+    def rows(client: TestClient, headers: dict, dataset: str) -> list[dict]:
+        import csv
+        import io
+        import json
+
+        import pyarrow.parquet as pq
+
+        response = client.get(f"/api/v1/datasets/{dataset}/rows.{kind}", headers=headers)
+        assert response.status_code == 200, response.text
+        if kind == "csv":  # NULL is an empty field; the fixtures have no empty strings
+            return [{k: v or None for k, v in r.items()} for r in csv.DictReader(io.StringIO(response.text))]
+        if kind == "ndjson":
+            return [json.loads(line) for line in response.text.splitlines()]
+        return pq.read_table(io.BytesIO(response.content)).to_pylist()
+
+    return rows
+
+
+def _graphql(client: TestClient, headers: dict, query: str):
+    return client.post("/graphql", json={"query": query}, headers=headers)
+
+
+def _graphql_field(template: str) -> Callable[[TestClient, dict, str], bool]:
+    """A GraphQL door: the dataset's field exists for the caller, or answers exactly like a field
+    that does not exist (the schema is generated from the datasets the caller can see)."""
+    def visible(client: TestClient, headers: dict, dataset: str) -> bool:
+        response = _graphql(client, headers, template.format(dataset))
+        if response.status_code == 400:
+            missing = _graphql(client, headers, template.format(MISSING))
+            assert missing.status_code == 400
+            assert response.text.replace(dataset, "X") == missing.text.replace(MISSING, "X")
+            return False
+        assert response.status_code == 200 and "errors" not in response.json(), response.text
+        return True
+
+    return visible
+
+
+def _graphql_in_schema(client: TestClient, headers: dict, dataset: str) -> bool:
+    body = _graphql(client, headers, "{ __schema { queryType { fields { name } } } }").json()
+    names = {f["name"] for f in body["data"]["__schema"]["queryType"]["fields"]}
+    assert (dataset in names) == (f"{dataset}_aggregate" in names)
+    return dataset in names
+
+
+def _graphql_rows(client: TestClient, headers: dict, dataset: str) -> list[dict]:
+    infos = _graphql(client, headers, "{ datasets { name columns { field } } }").json()["data"]["datasets"]
+    [fields] = [[c["field"] for c in info["columns"]] for info in infos if info["name"] == dataset]
+    body = _graphql(client, headers, f"{{ {dataset}(first: 1000) {{ nodes {{ {' '.join(fields)} }} }} }}").json()
+    assert "errors" not in body, body
+    return body["data"][dataset]["nodes"]
+
+
 @dataclass(frozen=True)
 class Door:
     name: str
@@ -82,6 +163,18 @@ DOORS = [
     Door("rest.list", _rest_list),
     Door("rest.show", _get_url("/api/v1/datasets/{}")),
     Door("rest.rows", _get_url("/api/v1/datasets/{}/rows"), _rest_rows),
+    Door("rest.rows.query", _get_url(ROWS_QUERY), _rest_query_rows),
+    Door("rest.rows.search", _answered("/api/v1/datasets/{}/rows?_search=a&_extra=count")),
+    Door("rest.rows.group_by", _get_url("/api/v1/datasets/{}/rows?_group_by=id&_agg=count,max:id")),
+    Door("rest.versions", _get_url("/api/v1/datasets/{}/versions")),
+    Door("rest.schema", _get_url("/api/v1/datasets/{}/schema")),
+    Door("rest.csv", _get_url("/api/v1/datasets/{}/rows.csv"), _export_rows("csv")),
+    Door("rest.ndjson", _get_url("/api/v1/datasets/{}/rows.ndjson"), _export_rows("ndjson")),
+    Door("rest.parquet", _get_url("/api/v1/datasets/{}/rows.parquet"), _export_rows("parquet")),
+    Door("graphql.schema", _graphql_in_schema),
+    Door("graphql.rows", _graphql_field("{{ {}(first: 1000, filter: {{id: {{gte: 1}}}}) {{ totalCount nodes {{ id }} }} }}"),
+         _graphql_rows),
+    Door("graphql.aggregate", _graphql_field("{{ {}_aggregate(groupBy: [id]) {{ groups {{ count max {{ id }} }} }} }}")),
     Door("ckan.package_show", _get_url("/api/3/action/package_show?id={}")),
 ]
 ROW_DOORS = [d for d in DOORS if d.rows is not None]

@@ -1,0 +1,1 @@
+"""Python asset checks on ingestion: row-count reconciliation with the source and freshness per SLA."""
