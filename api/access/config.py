@@ -67,7 +67,7 @@ class AccessConfig:
     token_pepper: bytes | None = None
     audit_key: bytes | None = None
     #: Path prefixes not counted against rate limits (tokens are still checked there).
-    exempt_prefixes: tuple[str, ...] = ("/static/", "/favicon.ico")
+    exempt_prefixes: tuple[str, ...] = ("/static/", "/favicon.ico", "/healthz", "/readyz")
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> "AccessConfig":

@@ -44,6 +44,7 @@ from api.access.masking import MaskedColumnError
 from api.access.policy import ANONYMOUS, Principal
 from api.access.ratelimit import Decision, InProcessLimiter, build_limiter
 from api.access.tokens import TokenError, TokenInfo, authenticate, parse_token
+from api.observability import record_rows_served
 
 log = logging.getLogger(__name__)
 
@@ -306,11 +307,12 @@ def audit_access(
     `rows_returned=None` (or the planned count) and `action="export"`."""
     principal = principal_of(request)
     if not principal.is_authenticated:
+        record_rows_served(request, dataset, rows_returned)  # Prometheus kho_rows_served_total
         return None
     service = _service_of(request)
     client = request.client
     try:
-        return service.audit.append(
+        entry = service.audit.append(
             action or f"{request.method} {request.url.path}",
             token_id=principal.token_id, agency_code=principal.agency_code, role=principal.role,
             dataset=dataset, version=version, params=_query_params(request) if params is None else dict(params),
@@ -319,6 +321,8 @@ def audit_access(
     except SQLAlchemyError:
         log.exception("audit entry for %s on %s could not be written", principal.agency_code, dataset)
         raise AuditUnavailable() from None
+    record_rows_served(request, dataset, rows_returned)
+    return entry
 
 
 async def audit_access_async(request: Request, dataset: str | None, version: str | None,
