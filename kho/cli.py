@@ -13,12 +13,14 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from kho.cli_access import access_app
+from kho.cli_ops import ops_app
 from kho.settings import PROJECT_ROOT, get_settings
 
 app = typer.Typer(help="Kho — kho dữ liệu tỉnh: provincial data warehouse and open-data catalogue.",
                   no_args_is_help=True, add_completion=False)
 console = Console(stderr=True)
 app.add_typer(access_app)  # kho agency | token | grant | audit
+app.add_typer(ops_app)  # kho backup | restore | config check: docs/operations.md
 
 
 def _progress() -> Progress:
@@ -72,8 +74,10 @@ def simulate(
 def run(
     full_refresh: Annotated[bool, typer.Option(
         "--full-refresh", help="Reload every source table from scratch instead of incrementally")] = False,
+    fail_on_rejection: Annotated[bool, typer.Option(
+        help="Exit with status 2 when the quality gate rejected a dataset version")] = False,
 ) -> None:
-    """Run the whole pipeline once, in-process: ingest → dbt build → checks → publish."""
+    """Run the whole pipeline once, in-process: ingest → dbt build → checks → quality gate → publish."""
     from orchestration.lib.runner import run_pipeline
 
     settings = get_settings()
@@ -86,10 +90,23 @@ def run(
         summary = run_pipeline(settings, on_progress=on_progress, full_refresh=full_refresh)
     for dataset, state in sorted(summary.published.items()):
         console.print(f"  {dataset}: {state}")
+    for dataset, why in sorted(summary.rejected.items()):
+        console.print(f"  [red]{dataset}: REJECTED[/] {why[0]} — the previous version stays current; failing checks:")
+        for line in why[1:]:
+            console.print(f"      {line}", markup=False)
+    for dataset, why in sorted(summary.not_built.items()):
+        console.print(f"  [red]{dataset}: NOT BUILT[/] {why}", markup=False)
     if not summary.success:
         console.print(f"[red]Pipeline run {summary.run_id} failed[/] ({summary.steps_failed} failed steps); "
                       "the last good published versions keep being served. See `kho ui` for details.")
         raise typer.Exit(1)
+    if summary.rejected:
+        console.print(f"[yellow]Pipeline run {summary.run_id} completed; the quality gate rejected "
+                      f"{len(summary.rejected)} dataset version(s)[/]: {', '.join(sorted(summary.rejected))}. "
+                      "Scorecards: GET /api/v1/datasets/<name>/quality, the portal's /quality page.")
+        if fail_on_rejection:
+            raise typer.Exit(2)
+        return
     console.print(f"[green]Pipeline run {summary.run_id} succeeded[/] ({summary.steps_succeeded} steps).")
 
 
@@ -97,14 +114,51 @@ def run(
 def serve(
     host: Annotated[str, typer.Option(help="Interface to listen on")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port")] = 8000,
+    workers: Annotated[Optional[int], typer.Option(
+        help="Worker processes (default KHO_WORKERS or 1); several need KHO_REDIS_URL for shared rate limits")] = None,
 ) -> None:
     """Serve the REST API and the portal over the published data."""
+    import shutil
+
     import uvicorn
 
+    from api.observability import logging_config
+    from kho.settings import SettingsError
+
+    settings = get_settings()
+    try:
+        settings.validate()
+    except SettingsError as exc:
+        console.print(str(exc), style="red", markup=False, highlight=False)
+        raise typer.Exit(1) from None
+    count = workers if workers is not None else settings.workers
+    if count < 1:
+        raise typer.BadParameter("--workers must be at least 1")
+    if count > 1:
+        if not settings.redis_url:
+            console.print("[yellow]Several workers without KHO_REDIS_URL: each worker keeps its own rate-limit "
+                          "buckets (limits are multiplied by the number of workers).[/]")
+        if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):  # workers write metrics here; /metrics sums them
+            metrics_dir = settings.home / "run" / "prometheus"
+            shutil.rmtree(metrics_dir, ignore_errors=True)
+            metrics_dir.mkdir(parents=True)
+            os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(metrics_dir)
+    # Create or upgrade the catalogue schema once, here, so N workers do not race through the migrations.
+    from api.access.models import create_access_schema
+    from catalog.store import CatalogStore
+
+    store = CatalogStore(settings.catalog_url)
+    try:
+        store.create_schema()
+        create_access_schema(store.engine)
+    finally:
+        store.engine.dispose()
     base = f"http://{host}:{port}"
     console.print(f"Portal:   {base}/\nREST API: {base}/api/v1/datasets\nOpenAPI:  {base}/docs\n"
+                  f"Health:   {base}/healthz, {base}/readyz; metrics {base}/metrics ({count} worker(s))\n"
                   "Dagster:  `kho ui` (in another terminal) then http://127.0.0.1:3000\nCtrl-C to stop.")
-    uvicorn.run("api.app:create_app", factory=True, host=host, port=port, log_level="info")
+    uvicorn.run("api.app:create_app", factory=True, host=host, port=port, workers=count,
+                log_config=logging_config(settings.log_format, settings.log_level), access_log=False)
 
 
 @app.command()

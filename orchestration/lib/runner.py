@@ -10,7 +10,7 @@ import os
 import threading
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import dagster as dg
 
@@ -24,6 +24,8 @@ class RunSummary:
     steps_succeeded: int
     steps_failed: int
     published: dict[str, str]  # dataset → version (or "unchanged ...")
+    rejected: dict[str, list[str]] = field(default_factory=dict)  # dataset → why (failed error checks)
+    not_built: dict[str, str] = field(default_factory=dict)  # dataset → which model failed to build
 
 
 def configure_dagster_env(settings: Settings) -> None:
@@ -37,7 +39,9 @@ def configure_dagster_env(settings: Settings) -> None:
 def run_pipeline(
     settings: Settings,
     on_progress: Callable[[int, int, str], None] | None = None,
+    full_refresh: bool = False,
 ) -> RunSummary:
+    """`full_refresh`: every ingestion asset reloads its table from scratch (run tag kho/full_refresh)."""
     configure_dagster_env(settings)
     settings.ensure_dirs()
     from orchestration.defs.dbt.project import parse_dbt_project
@@ -68,6 +72,7 @@ def run_pipeline(
         result = job.execute_in_process(
             instance=instance, run_id=run_id, raise_on_error=False,
             run_config={"loggers": {"console": {"config": {"log_level": "WARNING"}}}},
+            tags={"kho/full_refresh": "true"} if full_refresh else None,
         )
     finally:
         done.set()
@@ -82,4 +87,16 @@ def run_pipeline(
         if mat and mat.asset_key.path[0] == "published":
             meta = mat.metadata
             published[mat.asset_key.path[-1]] = f'{meta["status"].value} {meta["version"].value}'
-    return RunSummary(run_id, result.success, succeeded, failed, published)
+    rejected: dict[str, list[str]] = {}
+    not_built: dict[str, str] = {}
+    for evaluation in result.get_asset_check_evaluations():
+        if evaluation.check_name != "quality_gate" or evaluation.passed:
+            continue
+        dataset = evaluation.asset_key.path[-1]
+        meta = evaluation.metadata
+        if "reasons" in meta:
+            version = meta["version"].value if "version" in meta else ""
+            rejected[dataset] = [f"version {version}"] + list(meta["reasons"].value)
+        else:
+            not_built[dataset] = evaluation.description or "not built"
+    return RunSummary(run_id, result.success, succeeded, failed, published, rejected, not_built)
