@@ -5,11 +5,13 @@ from __future__ import annotations
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
-from fastapi.responses import HTMLResponse
 
-from api.access import ANONYMOUS, can_see_dataset
+from api.access.middleware import install_access
+from api.data_api import install_data_api
 from api.engine import ParquetEngine
-from api.routes import datasets
+from api.observability import install_observability
+from api.routes import quality
+from catalog.mount import mount_catalog
 from catalog.store import CatalogStore
 from kho.settings import Settings, get_settings
 
@@ -32,22 +34,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         description="REST API over the province's published datasets (open data without a key).",
         version="1",
         lifespan=lifespan,
+        docs_url=None,  # served by install_data_api from vendored Swagger UI files (no CDN)
+        redoc_url=None,
     )
-    app.include_router(datasets.router)
-
-    @app.get("/", response_class=HTMLResponse, include_in_schema=False)
-    def home() -> str:
-        items = "".join(
-            f'<li><a href="/api/v1/datasets/{d["name"]}">{d["title_vi"]}</a> '
-            f'<small>({d["title_en"]})</small></li>'
-            for d in app.state.store.list_datasets()
-            if can_see_dataset(ANONYMOUS, d) and d["current_version"]
-        )
-        return (
-            '<!doctype html><html lang="vi"><head><meta charset="utf-8"><title>Kho dữ liệu tỉnh</title></head>'
-            "<body><h1>Kho dữ liệu tỉnh — dữ liệu mở</h1>"
-            f"<ul>{items or '<li>Chưa có tập dữ liệu nào được công bố.</li>'}</ul>"
-            '<p><a href="/api/v1/datasets">API</a> · <a href="/docs">OpenAPI</a></p></body></html>'
-        )
+    install_access(app, settings)  # tokens, rate limits, audit: docs/access.md
+    install_observability(app, settings)  # /healthz, /readyz, /metrics, JSON access log: docs/operations.md
+    install_data_api(app)  # REST rows and exports, GraphQL, CORS, gzip: docs/api.md
+    app.include_router(quality.router)  # quality scorecards: docs/quality.md
+    mount_catalog(app, settings)  # CKAN Action API, DCAT-AP, downloads and the portal (/): docs/catalogue.md
 
     return app

@@ -81,20 +81,19 @@ def test_api_serves_open_datasets_only(home, store):
 
 def test_api_pages_through_every_row_of_the_current_version(home, store):
     version = store.current_version("public_services")
+    key = store.get_dataset("public_services")["primary_key"]
     with TestClient(create_app(Settings(home=home))) as client:
-        seen, offset = [], 0
-        while True:
-            page = client.get("/api/v1/datasets/public_services/rows",
-                              params={"limit": 1000, "offset": offset}).json()
+        seen, url = [], "/api/v1/datasets/public_services/rows?_size=50&" + "&".join(f"_sort={k}" for k in key)
+        while url:  # keyset paging: follow `next_url` until there is none
+            page = client.get(url).json()
             assert page["version"] == version.version
             seen.extend(page["rows"])
-            if len(page["rows"]) < 1000:
-                break
-            offset += 1000
+            url = page["next_url"]
         assert len(seen) == version.row_count
-        key = store.get_dataset("public_services")["primary_key"]
-        assert len({tuple(r[k] for k in key) for r in seen}) == len(seen)
-        assert client.get("/api/v1/datasets/public_services/rows", params={"limit": 5000}).status_code == 422
+        keys = [tuple(r[k] for k in key) for r in seen]
+        assert len(set(keys)) == len(seen) and keys == sorted(keys)
+        too_big = client.get("/api/v1/datasets/public_services/rows", params={"_size": 5000})
+        assert too_big.status_code == 400 and too_big.json()["param"] == "_size"
 
 
 def test_rerun_without_source_changes_publishes_no_new_version(home, store):

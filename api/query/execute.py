@@ -65,6 +65,9 @@ class Page:
     facets: list[FacetResult] = field(default_factory=list)
     #: With ``row_tokens=True``: a token per row to resume after it (GraphQL edge cursors).
     row_tokens: list[str] | None = None
+    #: With ``positions=True``: each row's position in the Parquet file (``file_row_number``), so a
+    #: caller holding the file's rows in memory can fetch wide rows by position (api/engine.py).
+    positions: list[int] | None = None
 
     def to_json(self) -> dict[str, Any]:
         """A JSON-ready body for the REST rows endpoint (``count`` is null unless ``_extra=count``)."""
@@ -99,7 +102,7 @@ class GroupResult:
 
 
 def run_rows(conn: duckdb.DuckDBPyConnection, query: RowsQuery, *, time_limit_ms: int | None = None,
-             row_tokens: bool = False) -> Page:
+             row_tokens: bool = False, positions: bool = False) -> Page:
     """Run the page (and the count and facets when asked for).
 
     ``time_limit_ms`` bounds the page statement (QueryTimeout when exceeded); counts and facets have
@@ -133,6 +136,7 @@ def run_rows(conn: duckdb.DuckDBPyConnection, query: RowsQuery, *, time_limit_ms
         version=query.spec.version,
         masked_columns=[name for name in names if name in query.masked_columns],
         row_tokens=[token_for(row) for row in page_rows] if row_tokens else None,
+        positions=[int(row[width + key_count]) for row in page_rows] if positions else None,
     )
     if query.want_count:
         page.count, page.count_truncated, page.count_timed_out = _count(conn, query)
