@@ -143,6 +143,12 @@ def serve(
             shutil.rmtree(metrics_dir, ignore_errors=True)
             metrics_dir.mkdir(parents=True)
             os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(metrics_dir)
+        if not os.environ.get("KHO_QUERY_TOKEN_SECRET"):
+            # `_next` page tokens are signed; every worker must share the key or a page token from one
+            # worker is refused by the next. Workers inherit this process's environment.
+            import secrets
+
+            os.environ["KHO_QUERY_TOKEN_SECRET"] = secrets.token_urlsafe(32)
     # Create or upgrade the catalogue schema once, here, so N workers do not race through the migrations.
     from api.access.models import create_access_schema
     from catalog.store import CatalogStore
