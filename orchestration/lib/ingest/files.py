@@ -321,6 +321,9 @@ def _load_one(con, spec: TableSpec, drop: DropFile, sha: str, *, full: bool, run
                 if encoding_rows:
                     keys += f" UNION ALL SELECT {pk} FROM {ENCODING_KEYS}"
                 merger.stage_reconciliation(f"({keys})")
+            else:
+                # Delta files carry no deletions; keys quarantined here and absent from raw are still missing.
+                merger.counts.missing_keys = merger.new_missing_keys()
         old = con.execute("SELECT cursor_value FROM ingest.state WHERE system = ? AND table_name = ?",
                           [spec.system.name, spec.table.name]).fetchone()
         cursor_type = spec.table.column(spec.table.cursor).type if spec.table.cursor else None
