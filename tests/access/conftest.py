@@ -121,6 +121,24 @@ class Env:
         self.engine.dispose()
 
 
+def issue_persona_tokens(engine: sa.Engine, personas: dict, tokens: dict[str, str],
+                         token_ids: dict[str, str]) -> None:
+    """Register each persona's agency and grants and issue it a token (anonymous personas get none)."""
+    seen: set[str] = set()
+    for persona, spec in personas.items():
+        if spec is None:
+            continue
+        code, role, grants = spec
+        if code not in seen:
+            add_agency(engine, code, f"Cơ quan {code}")
+            seen.add(code)
+        for dataset, personal in grants.items():
+            add_grant(engine, code, dataset, personal_data=personal, granted_by="test")
+        issued = issue_token(engine, code, role, label=persona)
+        tokens[persona] = issued.token
+        token_ids[persona] = issued.id
+
+
 def make_env(base: Catalogue, home: Path, monkeypatch: pytest.MonkeyPatch) -> Env:
     db_file = home / "catalog.sqlite"
     shutil.copy(base.db_file, db_file)
@@ -134,19 +152,7 @@ def make_env(base: Catalogue, home: Path, monkeypatch: pytest.MonkeyPatch) -> En
     store = CatalogStore(url)  # the same engine setup as the app's (WAL, foreign keys)
     create_access_schema(store.engine)
     world = Env(home=home, url=url, published_dir=base.published_dir, engine=store.engine, monkeypatch=monkeypatch)
-    seen: set[str] = set()
-    for persona, spec in PERSONAS.items():
-        if spec is None:
-            continue
-        code, role, grants = spec
-        if code not in seen:
-            add_agency(store.engine, code, f"Cơ quan {code}")
-            seen.add(code)
-        for dataset, personal in grants.items():
-            add_grant(store.engine, code, dataset, personal_data=personal, granted_by="test")
-        issued = issue_token(store.engine, code, role, label=persona)
-        world.tokens[persona] = issued.token
-        world.token_ids[persona] = issued.id
+    issue_persona_tokens(store.engine, PERSONAS, world.tokens, world.token_ids)
     return world
 
 

@@ -25,12 +25,10 @@ import pytest
 import sqlalchemy as sa
 from fastapi.testclient import TestClient
 
-from api.access.agencies import add_agency
-from api.access.grants import add_grant
 from api.access.models import create_access_schema
-from api.access.tokens import issue_token
 from catalog.store import CatalogStore, DatasetMeta
 from orchestration.lib.publish import PublishedModel, publish_model
+from tests.access.conftest import issue_persona_tokens
 
 OWNER = "000.00.03.H11"
 T0 = dt.datetime(2026, 11, 1, 2, 0, 0)
@@ -183,19 +181,7 @@ def make_world(base: Catalogue, home: Path, monkeypatch: pytest.MonkeyPatch) -> 
     create_access_schema(store.engine)
     world = World(home=home, url=url, published_dir=base.published_dir, engine=store.engine,
                   versions=dict(base.versions), monkeypatch=monkeypatch)
-    seen: set[str] = set()
-    for persona, spec in PERSONAS.items():
-        if spec is None:
-            continue
-        code, role, grants = spec
-        if code not in seen:
-            add_agency(store.engine, code, f"Cơ quan {code}")
-            seen.add(code)
-        for dataset, personal in grants.items():
-            add_grant(store.engine, code, dataset, personal_data=personal, granted_by="test")
-        issued = issue_token(store.engine, code, role, label=persona)
-        world.tokens[persona] = issued.token
-        world.token_ids[persona] = issued.id
+    issue_persona_tokens(store.engine, PERSONAS, world.tokens, world.token_ids)
     return world
 
 
