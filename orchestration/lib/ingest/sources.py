@@ -16,6 +16,7 @@ SourceUnavailableError (retried by Dagster) when the connection fails or breaks 
 
 from __future__ import annotations
 
+import abc
 import datetime as dt
 import re
 import uuid
@@ -75,7 +76,7 @@ class CursorFilter:
         return str(self.lower)
 
 
-class Source:
+class Source(abc.ABC):
     kind = ""
     connector = ""
 
@@ -85,23 +86,28 @@ class Source:
         #: Batch columns holding text in the source's canonical ISO format (cheaper to parse).
         self.canonical_text: set[str] = set()
 
+    @abc.abstractmethod
     def open(self) -> None:
-        raise NotImplementedError
+        ...
 
+    @abc.abstractmethod
     def close(self, ok: bool) -> None:
-        raise NotImplementedError
+        ...
 
+    @abc.abstractmethod
     def describe(self) -> list[SourceColumn]:
         """The source table's columns, in order, with declared type and family."""
-        raise NotImplementedError
+        ...
 
+    @abc.abstractmethod
     def extract(self, report: DriftReport, where: CursorFilter | None, into: str) -> None:
         """Read the batch (registry columns named as the registry, added columns as text) into temp `into`."""
-        raise NotImplementedError
+        ...
 
+    @abc.abstractmethod
     def count_keys(self, report: DriftReport) -> int:
         """Rows with a complete primary key at the source."""
-        raise NotImplementedError
+        ...
 
     def key_is_unique(self, report: DriftReport) -> bool:
         """Whether the source itself guarantees the registry's key is unique (its primary key is exactly
@@ -112,9 +118,10 @@ class Source:
     def _primary_key_columns(self) -> list[str]:
         return []
 
+    @abc.abstractmethod
     def fetch_keys(self, report: DriftReport, into: str) -> None:
         """Every primary key at the source, into temp table `into`."""
-        raise NotImplementedError
+        ...
 
     @property
     def label(self) -> str:
