@@ -39,13 +39,14 @@ import httpx
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench.results import replace_section  # noqa: E402
+
 from api.access.agencies import AccessError, add_agency  # noqa: E402
 from api.access.models import create_access_schema  # noqa: E402
 from api.access.tokens import issue_token  # noqa: E402
 from catalog.store import CatalogStore  # noqa: E402
 from kho.settings import Settings  # noqa: E402
 
-RESULTS = ROOT / "bench" / "RESULTS.md"
 OUTPUT = ROOT / "bench" / "output"
 DATASET = "dossiers"
 INDEXED = ("status", "channel", "agency_id", "received_at")
@@ -549,14 +550,7 @@ def reading(r: dict[str, Any]) -> list[str]:
 
 
 def write_section(section: str) -> None:
-    text = RESULTS.read_text(encoding="utf-8") if RESULTS.exists() else "# Benchmark results\n"
-    start = text.find("## Data API")
-    if start == -1:
-        text = text.rstrip("\n") + "\n\n" + section
-    else:
-        end = text.find("\n## ", start + 1)
-        text = text[:start] + section + (text[end + 1:] if end != -1 else "")
-    RESULTS.write_text(text, encoding="utf-8")
+    replace_section("## Data API", section)
 
 
 if __name__ == "__main__":

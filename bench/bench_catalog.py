@@ -26,13 +26,14 @@ import requests
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench.results import replace_section  # noqa: E402
+
 from catalog.mount import catalog_cache_dir  # noqa: E402
 from catalog.resources import finish_pending  # noqa: E402
 from catalog.store import CatalogStore  # noqa: E402
 from kho.settings import Settings  # noqa: E402
 from tests.catalog.fixtures import generate_datasets  # noqa: E402
 
-RESULTS = ROOT / "bench" / "RESULTS.md"
 OUTPUT = ROOT / "bench" / "output"
 
 
@@ -197,14 +198,7 @@ def render(r: dict) -> str:
 
 
 def write_section(section: str) -> None:
-    text = RESULTS.read_text(encoding="utf-8") if RESULTS.exists() else "# Benchmark results\n"
-    start = text.find("## Catalogue")
-    if start == -1:
-        text = text.rstrip("\n") + "\n\n" + section
-    else:
-        end = text.find("\n## ", start + 1)
-        text = text[:start] + section + (text[end + 1:] if end != -1 else "")
-    RESULTS.write_text(text, encoding="utf-8")
+    replace_section("## Catalogue", section)
 
 
 if __name__ == "__main__":
