@@ -29,6 +29,7 @@ from api.access.models import create_access_schema
 from catalog.store import CatalogStore, DatasetMeta
 from orchestration.lib.publish import PublishedModel, publish_model
 from tests.access.conftest import issue_persona_tokens
+from tests.catalog.fixtures import NoUpstream
 
 OWNER = "000.00.03.H11"
 T0 = dt.datetime(2026, 11, 1, 2, 0, 0)
@@ -76,15 +77,6 @@ PERSONAS: dict[str, tuple[str, str, dict[str, bool]] | None] = {
 }
 
 
-class AllBuilt:
-    """The quality gate's view when tests publish tables directly: every model built, no upstream checks."""
-
-    def build_problems(self, name: str) -> list[str]:
-        return []
-
-    def upstream_checks(self, name: str) -> list[Any]:
-        return []
-
 
 def no_checks(name: str, frame: Any, personal: set[str]) -> list[Any]:
     return []
@@ -97,7 +89,7 @@ def publish(con: duckdb.DuckDBPyConnection, store: CatalogStore, published: Path
                        owner_code=spec["owner"], owner_name=f"Cơ quan {spec['owner']}", primary_key=["id"])
     columns = {column: {"pii": kind, "title_vi": column, "title_en": column} for column, kind in spec["pii"].items()}
     outcome = publish_model(con, store, published, PublishedModel(meta=meta, relation=relation, columns=columns),
-                            AllBuilt(), no_checks, run_id="test", now=now)
+                            NoUpstream(), no_checks, run_id="test", now=now)
     assert outcome.status == "published", outcome
     return outcome.version
 
