@@ -77,7 +77,6 @@ PERSONAS: dict[str, tuple[str, str, dict[str, bool]] | None] = {
 }
 
 
-
 def no_checks(name: str, frame: Any, personal: set[str]) -> list[Any]:
     return []
 
